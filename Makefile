@@ -1,0 +1,31 @@
+# Two entry points: `make demo` (the main job) and `make test` (the whole suite, as CI runs it).
+# Both create .venv when it is missing and install everything pinned.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean-venv
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	$(BIN)/python -c "import torch, sys; v = torch.__version__.split('+')[0]; sys.exit(0 if v == '2.14.1' else 'torch ' + v + ' installed; expected 2.14.1')"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job: regenerate every week's student release and say what was produced.
+demo: setup
+	$(BIN)/course release
+
+# The whole test suite on both cores.
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_training.py
+
+clean-venv:
+	rm -rf $(VENV)

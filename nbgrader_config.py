@@ -1,0 +1,64 @@
+"""nbgrader configuration of the course. Every setting says why it differs from nbgrader's default.
+
+nbgrader reads this file from the current directory; the course tooling (``course ...``)
+reads it too, so no path, timeout or limit is written down in two places.
+"""
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+ROOT = Path(__file__).resolve().parent
+
+# --- Course and directories -----------------------------------------------------------------
+# The course id names the exchange folder on a JupyterHub; keep it stable across terms.
+c.CourseDirectory.course_id = "deep-learning"
+# The repository itself is the nbgrader course directory: source/, release/, submitted/,
+# autograded/ and feedback/ live at its top level, whatever the current directory is.
+c.CourseDirectory.root = str(ROOT)
+# The gradebook: sqlite in the course root by default (git-ignored, it holds personal data).
+# Any SQLAlchemy URL works, e.g. DL_GRADEBOOK_URL=postgresql://grader@db/deep_learning.
+c.CourseDirectory.db_url = os.environ.get("DL_GRADEBOOK_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
+# Checkpoints and data written while a student runs a notebook are never part of a release
+# or a submission that gets copied around.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checkpoints", "data"]
+
+# --- Assignments: one per week, due weekly through the winter term --------------------------
+# Every folder source/NN-topic/ is an assignment. Week NN is due FIRST_DUE + (NN - 1) weeks;
+# the tooling registers these due dates in the gradebook when it releases or grades a week.
+FIRST_DUE = datetime(2026, 10, 27, 23, 59)  # Tuesday of the first lecture week + 1 week
+WEEKS = sorted(p.name for p in (ROOT / "source").glob("[0-9][0-9]-*") if p.is_dir())
+c.Course.due_dates = {week: (FIRST_DUE + timedelta(weeks=int(week[:2]) - 1)).isoformat() for week in WEEKS}
+
+# --- Student version (generate_assignment) ---------------------------------------------------
+# nbgrader's default stubs, written out so that the quality gate and the authoring guide can
+# rely on them: a stub raises, so an unanswered exercise fails its tests loudly.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# Releases are committed: they must carry no outputs from the instructor's run.
+c.ClearOutput.enabled = True
+
+# --- Execution (validate and autograde) ------------------------------------------------------
+# nbgrader's 30 s default kills a training cell on a slow grading machine. Under grading every
+# notebook uses the small budget (about a minute in all), so 180 s per cell only stops a cell
+# that hangs or loops, with room for a machine 3x slower than the course's reference CPU.
+c.Execute.timeout = 180
+# Interrupt a cell that times out (and go on with the next) instead of failing the notebook.
+c.Execute.interrupt_on_timeout = True
+# nbclient skips cells tagged 'skip-execution' by default: a tagged test cell would then keep
+# no output and score full points with a wrong answer. No real tag has this name, so nothing
+# is ever skipped.
+c.Execute.skip_cells_with_tag = "nbgrader-course-never-skip-any-cell"
+# Any stderr output in a test cell scores 0, and PyTorch, NumPy and matplotlib print warnings to
+# stderr. Drop stderr outputs that are warnings; real failures are 'error' outputs and stay.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?:\w*Warning: |\[W\d* |\[W [A-Za-z]|UserWarning|DeprecationWarning|FutureWarning)"
+
+# --- Grading ---------------------------------------------------------------------------------
+# A student who deletes a test cell gets it back and graded, instead of a cell stuck at
+# "needs manual grading".
+c.OverwriteCells.add_missing_cells = True
+# Bound what one submission can store in the gradebook and show to the tutor.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 40
