@@ -62,3 +62,11 @@ c.OverwriteCells.add_missing_cells = True
 # Bound what one submission can store in the gradebook and show to the tutor.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
+
+# --- Quality gate (course check) -------------------------------------------------------------
+# A week must autograde within this many seconds on the course's 2-core reference CPU ...
+c.Course.grading_time_limit = 60
+# ... and a student's full run (full budget) must finish within 10 minutes on the same CPU.
+c.Course.student_time_limit = 600
+# Wrong answers live with the tests, never in source/ (nbgrader copies source/<week>/ into the release).
+c.Course.wrong_answers_dir = "tests/notebooks/wrong_answers"

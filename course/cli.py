@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,41 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _check_one(root: Path, week: str, student_run: bool):
+    from .check import check_week
+
+    return check_week(course_config.load(root), week, student_run=student_run)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .check import format_report
+
+    cfg = course_config.load(args.root)
+    unknown = [w for w in args.weeks if w not in cfg.weeks()]
+    if unknown:
+        print(f"unknown week(s): {', '.join(unknown)}; weeks in source/: {', '.join(cfg.weeks()) or 'none'}", file=sys.stderr)
+        return 2
+    weeks = args.weeks or cfg.weeks()
+    if not weeks:
+        print(f"no weeks in {cfg.source}: nothing to check")
+        return 0
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    # One process per week: each has its own kernel and throw-away gradebook.
+    with ProcessPoolExecutor(max_workers=min(args.jobs, len(weeks))) as pool:
+        reports = list(pool.map(_check_one, [cfg.root] * len(weeks), weeks, [args.student_run] * len(weeks)))
+    print(format_report(reports))
+    failed = [r.week for r in reports if not r.ok]
+    print(f"checked {len(weeks)} week(s) in {time.perf_counter() - start:.1f} s: "
+          + ("all passed" if not failed else f"FAILED: {', '.join(failed)}"))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Course tooling built on nbgrader: release weeks, check them, grade them.")
     parser.add_argument("--root", type=Path, default=None, help="course repository (default: the folder holding nbgrader_config.py above the current one)")
@@ -42,10 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Regenerate release/<week>/ from source/<week>/ for the given weeks, or all of them.")
     _weeks_argument(release)
     release.set_defaults(func=cmd_release)
+
+    check = sub.add_parser("check", help="prove weeks are gradable (full marks, zero for the release, wrong answers caught, no leaks, ...)",
+                           description="Grade each week's solution, release and wrong answers with nbgrader in a throw-away course; "
+                                       "print one line per week and check; exit 1 when any check fails.")
+    _weeks_argument(check)
+    check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="weeks checked in parallel (default: CPU count)")
+    check.add_argument("--student-run", action="store_true", help="also time each week with the students' full budget")
+    check.set_defaults(func=cmd_check)
     return parser
 
 
+def _tools_on_path() -> None:
+    """nbgrader runs ``alembic`` and kernels by name: find them beside this interpreter."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tools_on_path()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from traitlets import Dict
+from traitlets import Dict, Float, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -20,6 +20,12 @@ class Course(Configurable):
     """Settings nbgrader has no place for."""
 
     due_dates = Dict(help="assignment id -> ISO due date, registered in the gradebook").tag(config=True)
+    grading_time_limit = Float(60.0, help="seconds one week may take under autograding (grading budget)").tag(config=True)
+    student_time_limit = Float(600.0, help="seconds one week may take for a student (full budget)").tag(config=True)
+    wrong_answers_dir = Unicode(
+        "tests/notebooks/wrong_answers",
+        help="folder (relative to the course root) of <week>.py files defining WRONG_ANSWERS",
+    ).tag(config=True)
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class CourseConfig:
     @property
     def release(self) -> Path:
         return self.root / "release"
+
+    @property
+    def wrong_answers(self) -> Path:
+        return self.root / self.course.wrong_answers_dir
 
     def weeks(self) -> list[str]:
         """Assignment ids: the ``NN-topic`` folders of ``source/``, in order."""
