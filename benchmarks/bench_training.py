@@ -127,6 +127,8 @@ class Variant:
     reference: bool = False
     factor: int = 1  # epochs actually run per requested epoch (loader-only timings run more)
     times: list[float] = field(default_factory=list)  # seconds per epoch, one per repeat
+    other_load: list[float | None] = field(default_factory=list)  # CPU share other processes used meanwhile
+    stolen: list[float | None] = field(default_factory=list)  # CPU share the hypervisor stole meanwhile
     last_result: object = None
 
 
@@ -215,14 +217,37 @@ def build_variants(device: torch.device, x: torch.Tensor, y: torch.Tensor, initi
 # --- measurement ---------------------------------------------------------------------------
 
 
-def time_once(variant: Variant, epochs: int, device: torch.device) -> float:
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+QUIET = 0.10  # a timing is "contended" when other processes used more than this share of the CPUs
+
+
+def cpu_counters() -> tuple[float, float, float] | None:
+    """(CPU seconds the whole machine was busy, seconds stolen by the hypervisor, this process's CPU seconds)."""
+    try:
+        values = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    own = os.times()
+    return (user + nice + system + irq + softirq) / _TICK, steal / _TICK, own.user + own.system
+
+
+def time_once(variant: Variant, epochs: int, device: torch.device) -> tuple[float, float | None, float | None]:
+    """Seconds per epoch, and the share of the CPUs that other processes and the hypervisor took meanwhile."""
     state = variant.setup()
     sync(device)
     gc.collect()
+    before = cpu_counters()
     start = time.perf_counter()
     variant.last_result = variant.run(state, epochs)
     elapsed = time.perf_counter() - start
-    return elapsed / (epochs * variant.factor)
+    after = cpu_counters()
+    other = stolen = None
+    if before is not None and after is not None:
+        capacity = elapsed * (os.cpu_count() or 1)
+        other = max(0.0, (after[0] - before[0]) - (after[2] - before[2])) / capacity
+        stolen = (after[1] - before[1]) / capacity
+    return elapsed / (epochs * variant.factor), other, stolen
 
 
 def measure(variants: list[Variant], repeats: int, epochs: int, warmup: int, device: torch.device) -> None:
@@ -232,25 +257,40 @@ def measure(variants: list[Variant], repeats: int, epochs: int, warmup: int, dev
     for r in range(repeats):
         shift = r % len(variants)
         for v in variants[shift:] + variants[:shift]:  # round-robin, rotated each repeat
-            v.times.append(time_once(v, epochs, device))
+            seconds, other, stolen = time_once(v, epochs, device)
+            v.times.append(seconds)
+            v.other_load.append(other)
+            v.stolen.append(stolen)
 
 
-def summarise(variants: list[Variant]) -> dict:
+def quiet_repeats(variants: list[Variant]) -> list[int]:
+    """Indices of the repeats in which no timing shared the machine noticeably (clock ticks are 10 ms)."""
+    repeats = len(variants[0].times)
+    return [r for r in range(repeats) if all((v.other_load[r] or 0) + (v.stolen[r] or 0) <= QUIET for v in variants)]
+
+
+def summarise(variants: list[Variant], keep: list[int] | None = None) -> dict:
+    """Medians and ratios per group, over all repeats or over the repeats in ``keep``."""
+    pick = (lambda xs: list(xs)) if keep is None else (lambda xs: [xs[i] for i in keep])
     out: dict[str, dict] = {}
     for group in dict.fromkeys(v.group for v in variants):
         members = [v for v in variants if v.group == group]
         ref = next(v for v in members if v.reference)
-        ref_median = statistics.median(ref.times)
+        ref_times = pick(ref.times)
+        ref_median = statistics.median(ref_times)
         rows = {}
         for v in members:
-            paired = [t / r for t, r in zip(v.times, ref.times)]
+            times = pick(v.times)
+            paired = [t / r for t, r in zip(times, ref_times)]
             rows[v.name] = {
                 "label": v.label,
                 "reference": v.reference,
-                "seconds_per_epoch": v.times,
-                "median_s": statistics.median(v.times),
-                "min_s": min(v.times),
-                "ratio_of_medians": statistics.median(v.times) / ref_median,
+                "seconds_per_epoch": times,
+                "other_processes_cpu_share": pick(v.other_load),
+                "stolen_cpu_share": pick(v.stolen),
+                "median_s": statistics.median(times),
+                "min_s": min(times),
+                "ratio_of_medians": statistics.median(times) / ref_median,
                 "paired_ratios": paired,
                 "paired_ratio_median": statistics.median(paired),
                 "paired_ratio_min": min(paired),

@@ -131,4 +131,6 @@ def make_dataloader(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     settings = loader_settings(device)
     settings.update(overrides)
+    if not settings["num_workers"] and "persistent_workers" not in overrides:
+        settings["persistent_workers"] = False  # DataLoader refuses persistent workers without workers
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, **settings)

@@ -1,0 +1,91 @@
+"""The quality gate passes a good week and names what is wrong with a bad one.
+
+Each variant of the toy week breaks exactly one rule; the check must fail that rule (and
+say why) while a correct week passes every rule.
+"""
+import json
+
+import nbformat
+import pytest
+
+from course import config as course_config
+from course.check import check_week, format_report
+from course.release import release_weeks
+from toy_course import TEST, WEEK, make_course, make_notebook
+
+
+def results(report):
+    return {r.check: r for r in report.results}
+
+
+def build(tmp_path, **kwargs):
+    nb = make_notebook(**{k: v for k, v in kwargs.items() if k in ("test_source", "solution")})
+    root = make_course(tmp_path / "course", nb, kwargs.get("wrong"))
+    cfg = course_config.load(root)
+    assert all(r.ok for r in release_weeks(cfg))
+    return cfg
+
+
+def test_correct_week_passes_every_check(toy_course):
+    report = check_week(toy_course, WEEK)
+    by = results(report)
+    assert report.ok, format_report([report])
+    assert set(by) == {"clean", "release-in-sync", "no-leaks", "solution-full", "grading-time", "release-zero", "wrong-answers", "quiet-tests"}
+    assert by["solution-full"].detail == "2/2 points"
+    assert by["release-zero"].detail == "0/2 points"
+    assert by["wrong-answers"].detail.startswith("2/2 caught")
+
+
+def test_weak_test_lets_a_wrong_answer_through(tmp_path):
+    # Only the visible check with a positive factor: the abs(factor) mistake survives it.
+    weak = TEST.split("### BEGIN HIDDEN TESTS")[0] + "### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n"
+    report = check_week(build(tmp_path, test_source=weak), WEEK)
+    by = results(report)
+    assert not by["wrong-answers"].ok
+    assert "ignores the sign of the factor" in by["wrong-answers"].detail
+    assert "adds instead" not in by["wrong-answers"].detail  # that one is caught
+    assert by["solution-full"].ok and by["release-zero"].ok
+
+
+def test_missing_fixture_and_unknown_exercise_are_reported(tmp_path):
+    report = check_week(build(tmp_path, wrong={"no_such_exercise": {"x": "pass"}}), WEEK)
+    detail = results(report)["wrong-answers"].detail
+    assert "'no_such_exercise' is not an answer cell" in detail
+    assert "exercise 'scale' has no wrong-answer fixture" in detail
+
+
+def test_bare_value_and_stderr_in_a_test_cell_fail(tmp_path):
+    noisy = TEST + "import sys\nprint('debug', file=sys.stderr)\nout.sum().item() > 0\n"
+    by = results(check_week(build(tmp_path, test_source=noisy), WEEK))
+    assert not by["clean"].ok and "ends in a bare value" in by["clean"].detail
+    assert not by["quiet-tests"].ok and "test_scale" in by["quiet-tests"].detail
+
+
+def test_solution_that_fails_its_own_tests_is_not_full_marks(tmp_path):
+    broken = make_notebook().cells[2].source.replace("x * factor", "x * factor + 1e-3")
+    by = results(check_week(build(tmp_path, solution=broken), WEEK))
+    assert not by["solution-full"].ok and "test_scale scored 0" in by["solution-full"].detail
+
+
+def test_release_that_gives_points_away_fails(tmp_path):
+    # A test cell that calls nothing of the student's: the stub cannot make it fail.
+    free = "import torch\nassert torch.tensor(1.0) == 1.0\n"
+    by = results(check_week(build(tmp_path, test_source=free), WEEK))
+    assert not by["release-zero"].ok and "gives 2 points to the unanswered release" in by["release-zero"].detail
+
+
+def test_stale_and_leaking_release_fail(toy_course):
+    path = toy_course.release / WEEK / f"{WEEK}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[2].source += "\n    result_tensor = x * factor\n"
+    nbformat.write(nb, str(path))
+    by = results(check_week(toy_course, WEEK))
+    assert not by["release-in-sync"].ok and "differs from a fresh release" in by["release-in-sync"].detail
+    assert not by["no-leaks"].ok and "result_tensor = x * factor" in by["no-leaks"].detail
+
+
+def test_unreadable_notebook_is_reported_not_raised(toy_course):
+    (toy_course.source / WEEK / f"{WEEK}.ipynb").write_text("{not json")
+    report = check_week(toy_course, WEEK)
+    assert not report.ok
+    assert "not a readable notebook" in results(report)["clean"].detail
