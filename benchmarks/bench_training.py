@@ -312,8 +312,8 @@ def targets(summary: dict) -> list[tuple[str, float, bool]]:
     ]
 
 
-def print_table(device: torch.device, summary: dict, repeats: int, epochs: int, iter_factor: int) -> None:
-    print(f"\n== device {device}: {repeats} repeats x {epochs} epochs, median per epoch ==")
+def print_table(title: str, summary: dict, iter_factor: int) -> None:
+    print(f"\n== {title} ==")
     header = f"{'group':<12} {'variant':<38} {'median':>11} {'ratio':>7} {'paired ratio [min..max]':>26}"
     print(header)
     print("-" * len(header))
@@ -381,7 +381,18 @@ def main(argv: list[str] | None = None) -> int:
         measure(variants, args.repeats, args.epochs, args.warmup, device)
         wall = time.perf_counter() - start
         summary = summarise(variants)
-        print_table(device, summary, args.repeats, args.epochs, args.iter_factor)
+        print_table(f"device {device}: {args.repeats} repeats x {args.epochs} epochs, median per epoch", summary, args.iter_factor)
+        loads = [(o or 0) + (st or 0) for v in variants for o, st in zip(v.other_load, v.stolen)]
+        quiet = quiet_repeats(variants)
+        print(f"\nmachine sharing during the {len(loads)} timings (other processes + hypervisor steal, share of "
+              f"{os.cpu_count()} CPUs): median {statistics.median(loads):.1%}, max {max(loads):.1%}; "
+              f"{len(quiet)} of {args.repeats} repeats quiet (every timing <= {QUIET:.0%})")
+        quiet_summary = None
+        if len(quiet) < args.repeats and len(quiet) >= 3:
+            quiet_summary = summarise(variants, quiet)
+            print_table(f"device {device}: the {len(quiet)} quiet repeats only {quiet}", quiet_summary, args.iter_factor)
+        elif len(quiet) < 3:
+            print("WARNING: the machine was busy with other work during most repeats; rerun when it is idle.")
         hand = next(v for v in variants if v.name == "hand").last_result
         fitted = next(v for v in variants if v.name == "fit").last_result["train_loss"]
         same = hand == fitted
@@ -393,10 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         all_met &= all(ok for _, _, ok in met)
         report["results"][str(device)] = {
             "groups": summary,
+            "quiet_repeats": quiet,
+            "groups_quiet_repeats_only": quiet_summary,
             "targets": [{"target": t, "value": v, "met": ok} for t, v, ok in met],
             "losses_identical": same,
             "wall_seconds": wall,
         }
+    print(f"\nall targets met: {'yes' if all_met else 'no'}")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2))

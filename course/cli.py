@@ -70,6 +70,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from .bundle import BundleError, make_bundle
+
+    cfg = course_config.load(args.root)
+    out = args.out if args.out is not None else cfg.root / "bundle" / "deep-learning-student"
+    try:
+        folder, archive = make_bundle(cfg, out, make_zip=not args.no_zip)
+    except BundleError as exc:
+        print(f"bundle: {exc}", file=sys.stderr)
+        return 1
+    files = sum(1 for p in folder.rglob("*") if p.is_file())
+    print(f"bundle: {folder} ({files} files, {len(cfg.weeks())} week(s))" + (f" and {archive}" if archive else ""))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .new import new_week
+
+    cfg = course_config.load(args.root)
+    try:
+        created = new_week(cfg, args.week, args.title)
+    except (ValueError, FileExistsError) as exc:
+        print(f"new: {exc}", file=sys.stderr)
+        return 2
+    for path in created:
+        print(f"created {path.relative_to(cfg.root)}")
+    print(f"next: edit the notebook, then `course release {args.week}` and `course check {args.week}` (see AUTHORING.md)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Course tooling built on nbgrader: release weeks, check them, grade them.")
     parser.add_argument("--root", type=Path, default=None, help="course repository (default: the folder holding nbgrader_config.py above the current one)")
@@ -86,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="weeks checked in parallel (default: CPU count)")
     check.add_argument("--student-run", action="store_true", help="also time each week with the students' full budget")
     check.set_defaults(func=cmd_check)
+
+    bundle = sub.add_parser("bundle", help="make the student folder and zip (release, helpers, environment, README)",
+                            description="Write the student bundle and scan it for leaked solutions; nothing else goes in.")
+    bundle.add_argument("--out", type=Path, default=None, help="folder to write (default: bundle/deep-learning-student)")
+    bundle.add_argument("--no-zip", action="store_true", help="write only the folder, not the zip")
+    bundle.set_defaults(func=cmd_bundle)
+
+    new = sub.add_parser("new", help="start a week from a template that passes `course check`",
+                         description="Create source/<week>/<week>.ipynb and its wrong-answer fixture from the template.")
+    new.add_argument("week", help="assignment id, e.g. 14-graph-networks")
+    new.add_argument("--title", default="", help="the notebook's title (default: from the id)")
+    new.set_defaults(func=cmd_new)
     return parser
 
 

@@ -8,6 +8,7 @@ notebook, written out, where students can read it.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -153,6 +154,8 @@ def fit(
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     use_checkpoint = checkpoint is not None and not is_grading()
     if use_checkpoint and checkpoint_path(checkpoint).exists():
+        # Keep the caller's state: a checkpoint of another length must not leak into the new run.
+        fresh_state = copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict())
         history, extra = load_checkpoint(checkpoint, model, optimizer)
         if extra.get("epochs") == epochs:
             if progress:
@@ -161,6 +164,8 @@ def fit(
             return history
         if progress:
             print(f"Checkpoint {checkpoint_path(checkpoint)} was trained for {extra.get('epochs')} epochs, not {epochs}: training again.")
+        model.load_state_dict(fresh_state[0])
+        optimizer.load_state_dict(fresh_state[1])
 
     train_batches = _batches(train, device, batch_size, shuffle=True)
     val_batches = _batches(val, device, batch_size, shuffle=False) if val is not None else None
