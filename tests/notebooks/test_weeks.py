@@ -1,0 +1,24 @@
+"""Every week in source/ passes the quality gate (`course check`), one test per week.
+
+pytest-xdist spreads the weeks over both cores; each week runs in its own throw-away
+course with its own kernel, so the weeks are independent.
+"""
+import pytest
+
+from course import config as course_config
+from course.check import check_week, format_report
+
+from conftest import REPORTS
+
+CFG = course_config.load()
+WEEKS = CFG.weeks()
+
+
+@pytest.mark.skipif(not WEEKS, reason="no weeks in source/ yet")
+@pytest.mark.parametrize("week", WEEKS or ["none"])
+def test_week_passes_the_quality_gate(week):
+    report = check_week(CFG, week)
+    text = format_report([report])
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / f"{week}.txt").write_text(text + "\n")
+    assert report.ok, "\n" + text
