@@ -15,26 +15,24 @@ __all__ = ["lint_notebook", "last_statement_problem"]
 
 
 def last_statement_problem(source: str) -> str | None:
-    """Why a test cell's last statement could hand out points, or None when it is safe.
+    """Why a test cell could hand out points without checking anything, or None when it is safe.
 
-    nbgrader gives partial or full credit from a cell's last-line value, so a test cell must
-    end in an ``assert``, a ``raise``, or a call (helpers' assertion functions return None).
+    nbgrader gives partial or full credit from a cell's last-line value, so the cell must not
+    end in a bare value (a call is fine: helpers' assertion functions return None), and it
+    must check something: an ``assert``, a ``raise`` or a call somewhere in the cell.
     """
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return f"does not parse: {exc.msg} (line {exc.lineno})"
-    body = [node for node in tree.body]
-    if not body:
+    if not tree.body:
         return "is empty"
-    last = body[-1]
-    if isinstance(last, (ast.Assert, ast.Raise)):
-        return None
-    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
-        return None
-    if isinstance(last, ast.Expr):
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call):
         return f"ends in a bare value ({ast.unparse(last.value)[:40]}), which nbgrader turns into partial or full credit"
-    return f"ends in a {type(last).__name__} statement, not an assertion"
+    if not any(isinstance(node, (ast.Assert, ast.Raise, ast.Call)) for node in ast.walk(tree)):
+        return "asserts nothing (no assert, raise or checking call)"
+    return None
 
 
 def lint_notebook(nb: NotebookNode, name: str, release: bool = False) -> list[str]:

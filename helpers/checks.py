@@ -6,12 +6,13 @@ These helpers compare; they never contain an exercise's answer.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 
-__all__ = ["rel_error", "numerical_gradient", "assert_tensor", "assert_shape", "assert_close", "assert_true"]
+__all__ = ["rel_error", "numerical_gradient", "assert_tensor", "assert_shape", "assert_close", "assert_true", "forbid_calls"]
 
 ArrayLike = torch.Tensor | np.ndarray | float | int
 
@@ -32,7 +33,10 @@ def rel_error(actual: ArrayLike, expected: ArrayLike, eps: float = 1e-8) -> floa
         raise ValueError(f"cannot compare shapes {list(a.shape)} and {list(e.shape)}")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - e) / np.maximum(eps, np.abs(a) + np.abs(e))))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf vs finite: report inf, quietly
+        ratio = np.abs(a - e) / np.maximum(eps, np.abs(a) + np.abs(e))
+    ratio = np.where(np.isnan(ratio) & ~(np.isnan(a) & np.isnan(e)), np.inf, ratio)
+    return float(np.max(ratio))
 
 
 def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor | float], x: torch.Tensor, h: float = 1e-5) -> torch.Tensor:
@@ -96,14 +100,14 @@ def assert_close(
         raise AssertionError(f"{name} contains NaN at {np.argwhere(np.isnan(a))[0].tolist()}.{suffix}")
     bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
-        where = tuple(np.argwhere(bad)[0]) if a.ndim else ()
+        where = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
         diff = np.abs(a - e)
         finite = np.isfinite(diff)
         max_abs = float(diff[finite].max()) if finite.any() else float("inf")
         raise AssertionError(
             f"{name} differs from the expected value in {int(bad.sum())} of {a.size} element(s); "
             f"max abs error {max_abs:.3g}, rel error {rel_error(a, e):.3g}. "
-            f"First at index {list(where)}: expected {e[where]!r}, got {a[where]!r}.{suffix}"
+            f"First at index {list(where)}: expected {e[where].item()!r}, got {a[where].item()!r}.{suffix}"
         )
 
 
@@ -111,3 +115,32 @@ def assert_true(condition: bool, message: str) -> None:
     """``assert`` with a message that survives ``python -O`` and reads as a sentence."""
     if not bool(condition):
         raise AssertionError(message)
+
+
+@contextlib.contextmanager
+def forbid_calls(*places: tuple[object, str, str], exercise: str) -> Iterator[None]:
+    """While the block runs, make each ``(owner, attribute, label)`` raise ``AssertionError``.
+
+    Tests use it when an exercise asks students to build something that a library already
+    has: ``with forbid_calls((torch, "logsumexp", "torch.logsumexp"), exercise="logsumexp"): ...``.
+    The original attributes are restored afterwards, also when the block fails.
+    """
+    saved = []
+
+    def refuse_factory(label: str):
+        def refuse(*args, **kwargs):
+            raise AssertionError(f"{exercise} must not call {label}: the exercise asks you to build it yourself.")
+
+        return refuse
+
+    try:
+        for owner, name, label in places:
+            saved.append((owner, name, vars(owner).get(name), name in vars(owner)))
+            setattr(owner, name, refuse_factory(label))
+        yield
+    finally:
+        for owner, name, old, had in reversed(saved):
+            if had:
+                setattr(owner, name, old)
+            else:
+                delattr(owner, name)

@@ -151,11 +151,6 @@ def spy_ax():
     return ax
 
 
-def expected_right_half(ax):
-    gx, _, z = ax.calls[0]
-    return gx, z
-
-
 @pytest.mark.parametrize(
     "predict",
     [
