@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ __all__ = ["accuracy", "fit", "evaluate", "predict"]
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+_REDRAW_S = 0.1  # redraw the bar for an epoch's results at most this often (tqdm's own mininterval)
 
 
 def accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -172,6 +175,9 @@ def fit(
     amp_on = bool(amp) and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp_on)
     non_blocking = device.type == "cuda"
+    move = device.type != "cpu"  # on the CPU, batches are where they need to be
+    autocast = _amp_context(amp_on, device)  # entered once per batch; a no-op unless amp is on
+    batch_scheduler = scheduler is not None and scheduler_step == "batch"
     try:
         steps_per_epoch = len(train_batches)  # type: ignore[arg-type]
     except TypeError:
@@ -185,17 +191,18 @@ def fit(
     )
     history = History()
     first_batch = True
+    next_redraw = 0.0
     try:
         for epoch in range(1, epochs + 1):
             model.train()
-            bar.set_description(f"epoch {epoch}/{epochs}")
+            bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)  # shown at the next redraw
             total_loss = torch.zeros((), device=device)
             seen = 0
             for batch in train_batches:
                 inputs, targets = _split(batch)
-                if device.type != "cpu":
+                if move:
                     inputs, targets = to_device(inputs, device, non_blocking), to_device(targets, device, non_blocking)
-                with _amp_context(amp_on, device):
+                with autocast:
                     output = model(inputs)
                     if first_batch:  # explain a mismatch once, then stay out of the hot loop
                         loss = _checked_loss(loss_fn, output, targets)
@@ -205,13 +212,19 @@ def fit(
                     else:
                         loss = loss_fn(output, targets)
                 optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                if clip_grad_norm is not None:
-                    scaler.unscale_(optimizer)
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-                scaler.step(optimizer)
-                scaler.update()
-                if scheduler is not None and scheduler_step == "batch":
+                if amp_on:
+                    scaler.scale(loss).backward()
+                    if clip_grad_norm is not None:
+                        scaler.unscale_(optimizer)
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:  # the same steps, without a disabled scaler's indirection on every batch
+                    loss.backward()
+                    if clip_grad_norm is not None:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+                    optimizer.step()
+                if batch_scheduler:
                     scheduler.step()
                 n = targets.shape[0] if isinstance(targets, torch.Tensor) and targets.dim() else 1
                 # Accumulate on the device: no host synchronisation inside the epoch.
@@ -229,7 +242,13 @@ def fit(
                 else:
                     scheduler.step()
             history.append(record)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k not in ("epoch", "lr")}, refresh=True)
+            # Redraw with the epoch's results at once, unless the bar was redrawn for the previous
+            # epoch less than _REDRAW_S ago (short epochs): then the next redraw shows them, and
+            # close() always shows the last epoch's.
+            redraw = time.monotonic() >= next_redraw
+            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k not in ("epoch", "lr")}, refresh=redraw)
+            if redraw:
+                next_redraw = time.monotonic() + _REDRAW_S
             if on_epoch_end is not None and on_epoch_end(epoch, history):
                 break
     finally:
