@@ -69,6 +69,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+import tqdm  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
@@ -116,6 +117,7 @@ def machine_info(threads: int) -> dict:
         "torch_interop_threads": torch.get_num_interop_threads(),
         "threads_requested": threads,
         "python": platform.python_version(),
+        "tqdm_version": tqdm.__version__,
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "MKL_NUM_THREADS": os.environ.get("MKL_NUM_THREADS"),
@@ -519,10 +521,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.device == "auto":
         devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     else:
-        devices = [helpers.get_device(args.device)]
+        try:
+            devices = [helpers.get_device(args.device)]
+        except ValueError as exc:
+            parser.error(str(exc))
 
     info = machine_info(args.threads)
-    print(f"torch {info['torch_version']}, python {info['python']}")
+    print(f"torch {info['torch_version']}, python {info['python']}, tqdm {info['tqdm_version']}")
     print(f"CPU: {info['cpu_model']} ({info['cpus_available']} CPUs available)")
     print(f"torch threads: {info['torch_threads']} (interop {info['torch_interop_threads']})")
     print(f"OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE'] or '(unset)'}  OMP_NUM_THREADS={info['OMP_NUM_THREADS'] or '(unset)'}")

@@ -3,14 +3,17 @@
 pytest-xdist spreads the weeks over both cores; each week runs in its own throw-away
 course with its own kernel, so the weeks are independent.
 """
+from pathlib import Path
+
 import pytest
 
 from course import config as course_config
 from course.check import check_week, format_report
 
-from conftest import REPORTS
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / ".check-reports"  # printed at the end of the run by tests/conftest.py
 
-CFG = course_config.load()
+CFG = course_config.load(ROOT)
 WEEKS = CFG.weeks()
 
 

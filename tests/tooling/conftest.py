@@ -1,4 +1,3 @@
-import os
 import sys
 from pathlib import Path
 
@@ -6,11 +5,6 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-
-# nbgrader runs `alembic` and kernels by name: put this interpreter's tools first on PATH.
-_bindir = str(Path(sys.executable).parent)
-if _bindir not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
-"""Print every week's quality-gate report at the end of the run (also under pytest-xdist)."""
+"""Shared by every test folder; loaded by the pytest-xdist controller as well as its workers."""
 import os
 import sys
 from pathlib import Path
 
-REPORTS = Path(__file__).resolve().parents[2] / ".check-reports"
+# Per-week quality-gate reports, written by tests/notebooks/test_weeks.py (on any worker) and
+# printed by the controller at the end of the run.
+CHECK_REPORTS = Path(__file__).resolve().parents[1] / ".check-reports"
 
+# nbgrader runs `alembic` and kernels by name: put this interpreter's tools first on PATH.
 _bindir = str(Path(sys.executable).parent)
 if _bindir not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bindir + os.pathsep + os.environ.get("PATH", "")
@@ -12,13 +15,13 @@ if _bindir not in os.environ.get("PATH", "").split(os.pathsep):
 
 def pytest_sessionstart(session):
     if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
-        REPORTS.mkdir(exist_ok=True)
-        for old in REPORTS.glob("*.txt"):
+        CHECK_REPORTS.mkdir(exist_ok=True)
+        for old in CHECK_REPORTS.glob("*.txt"):
             old.unlink()
 
 
 def pytest_terminal_summary(terminalreporter):
-    files = sorted(REPORTS.glob("*.txt")) if REPORTS.exists() else []
+    files = sorted(CHECK_REPORTS.glob("*.txt")) if CHECK_REPORTS.exists() else []
     if files:
         terminalreporter.section("course check: one line per week and check")
         for path in files:
