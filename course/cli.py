@@ -13,19 +13,28 @@ def _weeks_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("weeks", nargs="*", help="assignment ids such as 01-math-review (default: every week in source/)")
 
 
+def _selected_weeks(cfg: course_config.CourseConfig, requested: list[str], verb: str) -> list[str] | int:
+    """The weeks to work on, or an exit code when there are none or some are unknown."""
+    unknown = [w for w in requested if w not in cfg.weeks()]
+    if unknown:
+        print(f"unknown week(s): {', '.join(unknown)}; weeks in source/: {', '.join(cfg.weeks()) or 'none'}", file=sys.stderr)
+        return 2
+    weeks = requested or cfg.weeks()
+    if not weeks:
+        print(f"no weeks in {cfg.source}: nothing to {verb}")
+        return 0
+    return weeks
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from .release import release_weeks
 
     cfg = course_config.load(args.root)
-    unknown = [w for w in args.weeks if w not in cfg.weeks()]
-    if unknown:
-        print(f"unknown week(s): {', '.join(unknown)}; weeks in source/: {', '.join(cfg.weeks()) or 'none'}", file=sys.stderr)
-        return 2
-    if not cfg.weeks():
-        print(f"no weeks in {cfg.source}: nothing to release")
-        return 0
+    weeks = _selected_weeks(cfg, args.weeks, "release")
+    if isinstance(weeks, int):
+        return weeks
     failed = 0
-    for result in release_weeks(cfg, args.weeks or None):
+    for result in release_weeks(cfg, weeks):
         if result.ok:
             names = ", ".join(p.relative_to(cfg.root).as_posix() for p in result.notebooks)
             print(f"release {result.week}: ok ({names})")
@@ -48,14 +57,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .check import format_report
 
     cfg = course_config.load(args.root)
-    unknown = [w for w in args.weeks if w not in cfg.weeks()]
-    if unknown:
-        print(f"unknown week(s): {', '.join(unknown)}; weeks in source/: {', '.join(cfg.weeks()) or 'none'}", file=sys.stderr)
-        return 2
-    weeks = args.weeks or cfg.weeks()
-    if not weeks:
-        print(f"no weeks in {cfg.source}: nothing to check")
-        return 0
+    weeks = _selected_weeks(cfg, args.weeks, "check")
+    if isinstance(weeks, int):
+        return weeks
     if args.jobs < 1:
         print("--jobs must be at least 1", file=sys.stderr)
         return 2
