@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean-venv
+.PHONY: setup system demo test bench clean-venv
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -c "import torch, sys; v = torch.__version__.split('+')[0]; sys.exit(0 if v == '2.14.1' else 'torch ' + v + ' installed; expected 2.14.1')"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Debian packages (bubblewrap for the grading sandbox); a no-op when they are there.
+system:
+	tools/install-system-packages
+
+setup: system $(STAMP)
 
 # The main job: regenerate every week's student release and say what was produced.
 demo: setup

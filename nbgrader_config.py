@@ -70,3 +70,31 @@ c.Course.grading_time_limit = 60
 c.Course.student_time_limit = 600
 # Wrong answers live with the tests, never in source/ (nbgrader copies source/<week>/ into the release).
 c.Course.wrong_answers_dir = "tests/notebooks/wrong_answers"
+
+# --- Autograding submissions (course autograde) ----------------------------------------------
+# Kernels graded at once; 0 = one per CPU core (each kernel then gets cores/workers math threads).
+c.Course.autograde_workers = 0
+# Limits of the sandbox around every grading kernel (course.sandbox.Limits has the defaults and
+# says why). A week needs ~1 minute and well under 2 GB under the grading budget; these stop
+# what a broken or hostile submission does without cutting off a slow but honest one.
+c.Course.sandbox_limits = {
+    "wall_timeout_s": 600,   # one submission, all its cells: then its kernels are killed
+}
+
+# Pre-flight caps on what a submission may bring (course.preflight.PreflightLimits has the
+# defaults: 20 MB per notebook, 50 extra files / 50 MB); a submission over them is repaired or rejected.
+c.Course.preflight_limits = {}
+
+# --- Groups and the exam rule (course report) ------------------------------------------------
+# groups.csv (group,student,name,email) holds student ids: personal data, git-ignored.
+c.Course.groups_file = "groups.csv"
+# A homework passes at score / max_score >= pass_fraction (a dict week -> fraction overrides it) ...
+c.Course.pass_fraction = 0.5
+# ... and a student may take the exam with all homeworks but this many passed.
+c.Course.allowed_failures = 1
+
+# Ingest from an LMS download (`course zip-collect`): files inside the archives are named
+# <group id>_<anything>_<notebook>.ipynb, e.g. "g07_12345_assignsubmission_file_01-math-review.ipynb"
+# (Moodle's "download all submissions" with the group id as the submitter's first name field).
+c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
+c.FileNameCollectorPlugin.named_regexp = r"(?:.*/)?(?P<student_id>[A-Za-z0-9-]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)$"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from traitlets import Dict, Float, Unicode
+from traitlets import Dict, Float, Int, Unicode, Union
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -26,6 +26,25 @@ class Course(Configurable):
         "tests/notebooks/wrong_answers",
         help="folder (relative to the course root) of <week>.py files defining WRONG_ANSWERS",
     ).tag(config=True)
+    # --- the tutor's side: autograding, groups, the exam rule ---
+    sandbox_limits = Dict(
+        help="overrides of course.sandbox.Limits for every kernel that grades a submission "
+             "(memory_mb, cpu_seconds, processes, file_size_mb, output_kb, wall_timeout_s); "
+             "the per-cell timeout is nbgrader's Execute.timeout",
+    ).tag(config=True)
+    preflight_limits = Dict(
+        help="overrides of course.preflight.PreflightLimits (max_notebook_mb, max_output_kb, max_attachment_kb, "
+             "max_extra_files, max_extra_mb) for the checks every submission passes before a kernel starts",
+    ).tag(config=True)
+    autograde_workers = Int(0, help="kernels graded at once; 0 = one per CPU core").tag(config=True)
+    groups_file = Unicode(
+        "groups.csv", help="CSV (group,student[,name,email]) next to nbgrader_config.py; personal data, never committed",
+    ).tag(config=True)
+    pass_fraction = Union(
+        [Float(), Dict()], default_value=0.5,
+        help="a homework passes at score/max >= this; a float, or a dict week -> float ('default' for the rest)",
+    ).tag(config=True)
+    allowed_failures = Int(1, help="exam rule: a student may take the exam with N - allowed_failures homeworks passed").tag(config=True)
 
 
 @dataclass(frozen=True)
