@@ -20,9 +20,11 @@ system:
 
 setup: system $(STAMP)
 
-# The main job: regenerate every week's student release and say what was produced.
+# The main job: regenerate every week's student release, then the tutor's whole cycle on demo
+# submissions of week 01 (autograde in the sandbox, feedback, grade and eligibility CSVs).
 demo: setup
 	$(BIN)/course release
+	$(BIN)/course demo 01-math-review
 
 # The whole test suite on both cores.
 test: setup
