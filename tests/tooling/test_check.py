@@ -89,3 +89,17 @@ def test_unreadable_notebook_is_reported_not_raised(toy_course):
     report = check_week(toy_course, WEEK)
     assert not report.ok
     assert "not a readable notebook" in results(report)["clean"].detail
+
+
+def test_replay_runner_restores_the_original_cell_after_a_wrong_one(tmp_path):
+    """nbclient writes executed cells back into its notebook; the replay must not rerun the wrong code."""
+    from course.replay import _Runner
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('right answer')")])
+    config = course_config.load(make_course(tmp_path / "c")).config
+    with _Runner(nb, tmp_path, config) as runner:
+        wrong = runner.run(0, "print('wrong answer')")
+        again = runner.run(0)
+    assert "wrong answer" in wrong.outputs[0]["text"]
+    assert "right answer" in again.outputs[0]["text"]
+    assert nb.cells[0].source == "print('right answer')"
