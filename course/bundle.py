@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from .config import CourseConfig
-from .leaks import find_leaks, secret_lines
+from .leaks import find_copied_runs, find_leaks, public_lines, secret_lines, secret_runs
 from .notebooks import read_notebook, week_notebooks
 
 __all__ = ["BundleError", "make_bundle", "STUDENT_FILES"]
@@ -105,11 +105,27 @@ def make_bundle(cfg: CourseConfig, out: Path, make_zip: bool = True) -> tuple[Pa
     (out / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(version=__version__))
     (out / "README.md").write_text(STUDENT_README)
 
-    secrets: set[str] = set()
+    # Each release against its own week's secrets (as `course check` does): a line that is
+    # secret in one week may be public in another. Everything else (helpers, docs) is checked
+    # for copied runs of solution lines, which generic lines like `loss.backward()` never make.
+    leaks: list[str] = []
+    runs: set[tuple[str, ...]] = set()
+    public: set[str] = set()
     for week in cfg.weeks():
+        secrets: set[str] = set()
         for path in week_notebooks(cfg.source / week):
-            secrets |= secret_lines(read_notebook(path))
-    leaks = find_leaks(out, secrets)
+            nb = read_notebook(path)
+            secrets |= secret_lines(nb)
+            runs |= secret_runs(nb)
+            public |= public_lines(nb)
+        leaks += [f"release/{week}/{problem}" for problem in find_leaks(out / "release" / week, secrets)]
+    staging = out.parent / f".{out.name}.others"
+    shutil.rmtree(staging, ignore_errors=True)
+    (out / "release").rename(staging)  # check the rest of the bundle without the releases
+    try:
+        leaks += find_copied_runs(out, runs, public)
+    finally:
+        staging.rename(out / "release")
     if leaks:
         shutil.rmtree(out)
         raise BundleError("the bundle would leak solutions, so it was not written: " + "; ".join(leaks))

@@ -38,10 +38,26 @@ def test_bundle_holds_exactly_the_student_files(toy_course, tmp_path):
 
 def test_bundle_refuses_to_leak(toy_course, tmp_path):
     cfg = with_student_files(toy_course)
-    (cfg.root / "helpers" / "cheat.py").write_text("    result_tensor = x * factor\n")
-    with pytest.raises(BundleError, match="cheat.py"):
+    (cfg.root / "helpers" / "cheat.py").write_text(
+        "def scale(x, factor):\n    result_tensor = x * factor\n    return result_tensor\n")
+    with pytest.raises(BundleError, match="cheat.py: repeats 1 run"):
         make_bundle(cfg, tmp_path / "student")
     assert not (tmp_path / "student").exists()
+
+
+def test_bundle_ignores_generic_lines_but_not_a_release_leak(toy_course, tmp_path):
+    cfg = with_student_files(toy_course)
+    # one line of the solution in helpers (a coincidence, e.g. a training loop) is no leak ...
+    (cfg.root / "helpers" / "loop.py").write_text("y = 1\nresult_tensor = x * factor\nprint(y)\n")
+    folder, _ = make_bundle(cfg, tmp_path / "student", make_zip=False)
+    assert (folder / "helpers" / "loop.py").is_file()
+    # ... but the same single line in the week's own release is
+    release = cfg.release / WEEK / f"{WEEK}.ipynb"
+    nb = nbformat.read(str(release), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("result_tensor = x * factor"))
+    nbformat.write(nb, str(release))
+    with pytest.raises(BundleError, match=f"release/{WEEK}/{WEEK}.ipynb: shows 1 line"):
+        make_bundle(cfg, tmp_path / "student2")
 
 
 def test_bundle_needs_a_release(toy_course, tmp_path):
