@@ -34,6 +34,24 @@ dependencies = ["torch>=2.1", "numpy>=1.24", "matplotlib>=3.7", "tqdm>=4.60"]
 include = ["helpers*"]
 """
 
+STUDENT_NBGRADER_CONFIG = """# Read by nbgrader's Validate button: it runs your notebook with the grader's settings.
+c = get_config()  # noqa: F821
+c.Execute.timeout = {timeout}
+c.Execute.interrupt_on_timeout = True
+c.Execute.skip_cells_with_tag = {skip!r}
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = {pattern!r}
+"""
+
+
+def student_nbgrader_config(cfg: CourseConfig) -> str:
+    """The grading-relevant settings of the course's nbgrader_config.py, for Validate (one source of truth)."""
+    execute, ignore = cfg.config.Execute, cfg.config.IgnorePattern
+    return STUDENT_NBGRADER_CONFIG.format(
+        timeout=int(execute.get("timeout", 180)), skip=execute.get("skip_cells_with_tag", "skip-execution"),
+        pattern=ignore.get("pattern", r"\[.*\]"))
+
+
 STUDENT_README = """# Deep Learning — homework notebooks
 
 One folder per week in `release/`. Work in groups of 2–3; each group submits one notebook per week.
@@ -104,6 +122,7 @@ def make_bundle(cfg: CourseConfig, out: Path, make_zip: bool = True) -> tuple[Pa
         shutil.copy2(cfg.root / name, out / name)
     (out / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(version=__version__))
     (out / "README.md").write_text(STUDENT_README)
+    (out / "nbgrader_config.py").write_text(student_nbgrader_config(cfg))
 
     # Each release against its own week's secrets (as `course check` does): a line that is
     # secret in one week may be public in another. Everything else (helpers, docs) is checked

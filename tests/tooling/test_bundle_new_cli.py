@@ -27,7 +27,10 @@ def test_bundle_holds_exactly_the_student_files(toy_course, tmp_path):
     cfg = with_student_files(toy_course)
     folder, archive = make_bundle(cfg, tmp_path / "out" / "student")
     top = sorted(p.name for p in folder.iterdir())
-    assert top == ["README.md", "environment.yml", "helpers", "pyproject.toml", "release", "requirements.txt"]
+    assert top == ["README.md", "environment.yml", "helpers", "nbgrader_config.py", "pyproject.toml", "release", "requirements.txt"]
+    student_config = (folder / "nbgrader_config.py").read_text()
+    assert f"c.Execute.timeout = {int(cfg.config.Execute.timeout)}" in student_config
+    assert repr(cfg.config.IgnorePattern.pattern) in student_config and "db_url" not in student_config
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert f"release/{WEEK}/{WEEK}.ipynb" in files and "helpers/training.py" in files
     assert not any("__pycache__" in f or f.startswith(("source", "tests", "course")) for f in files)
