@@ -5,7 +5,8 @@ from pathlib import Path
 
 # Per-week quality-gate reports, written by tests/notebooks/test_weeks.py (on any worker) and
 # printed by the controller at the end of the run.
-CHECK_REPORTS = Path(__file__).resolve().parents[1] / ".check-reports"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHECK_REPORTS = REPO_ROOT / ".check-reports"
 
 # nbgrader runs `alembic` and kernels by name: put this interpreter's tools first on PATH.
 _bindir = str(Path(sys.executable).parent)
@@ -26,3 +27,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("course check: one line per week and check")
         for path in files:
             terminalreporter.write(path.read_text())
+    shots = REPO_ROOT / ".browser-artifacts"
+    if shots.is_dir() and any(shots.iterdir()):
+        terminalreporter.section("browser tests")
+        terminalreporter.write_line(f"screenshots of every step: {shots}/<test>/NN-step.png")
