@@ -64,8 +64,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("--jobs must be at least 1", file=sys.stderr)
         return 2
     start = time.perf_counter()
+    workers = min(args.jobs, len(weeks))
+    if workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+        # the kernels inherit it: one thread per core in all, so parallel weeks keep their speed
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
     # One process per week: each has its own kernel and throw-away gradebook.
-    with ProcessPoolExecutor(max_workers=min(args.jobs, len(weeks))) as pool:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         reports = list(pool.map(_check_one, [cfg.root] * len(weeks), weeks, [args.student_run] * len(weeks)))
     print(format_report(reports))
     failed = [r.week for r in reports if not r.ok]
