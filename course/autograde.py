@@ -310,6 +310,7 @@ class Autograder:
                 if isinstance(result, Exception):
                     raise RuntimeError(f"{name}: the worker failed: {type(result).__name__}: {result}")
                 outcome.events += list(result.events)
+                outcome.kernel_seconds += result.wall_s
                 outcome.sandboxed = outcome.sandboxed and result.sandboxed
                 nb = nbformat.reads(result.notebook, as_version=4)
                 if _mark_unexecuted_tests(nb):

@@ -108,6 +108,29 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_weeks(args: argparse.Namespace) -> int:
+    from .weeks import markdown_table, readme_table, replace_readme_table, week_rows
+
+    cfg = course_config.load(args.root)
+    table = markdown_table(week_rows(cfg))
+    if not args.update_readme:
+        print(table)
+        return 0
+    readme = cfg.root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    try:
+        new = replace_readme_table(text, table)
+    except ValueError as exc:
+        print(f"weeks: {exc}", file=sys.stderr)
+        return 2
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+        print(f"updated the table of weeks in {readme}")
+    else:
+        print("README's table of weeks is current")
+    return 0
+
+
 def _grading_settings(cfg: course_config.CourseConfig, args: argparse.Namespace):
     import dataclasses
 
@@ -327,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, help="folder for the CSVs (default: grades/)")
     report.add_argument("--allow-unknown", action="store_true", help="list submissions of ids missing from groups.csv instead of stopping")
     report.set_defaults(func=cmd_report)
+
+    weeks = sub.add_parser("weeks", help="the table of weeks (topic, points, due date) from source/",
+                           description="Print the markdown table of weeks, or write it into README.md between its markers.")
+    weeks.add_argument("--update-readme", action="store_true", help="replace the table in README.md")
+    weeks.set_defaults(func=cmd_weeks)
 
     demo = sub.add_parser("demo", help="the tutor's whole cycle on demo submissions of one week",
                           description="Release the week, write demo submissions (correct, blank, partly wrong, broken JSON, endless "

@@ -48,7 +48,8 @@ class Outcome:
     events: list[str] = field(default_factory=list)     # timeouts, kernel deaths, caps
     reason: str = ""                                    # why rejected / failed
     sandboxed: bool = True
-    seconds: float = 0.0
+    seconds: float = 0.0                                # from pre-flight to the swap into autograded/, queueing included
+    kernel_seconds: float = 0.0                         # inside the sandbox: kernel start, cells, shutdown
 
     @property
     def needs_review(self) -> bool:

@@ -101,6 +101,8 @@ def test_batch_with_bad_submissions(toy_course):
 
     correct = outcomes["demo-correct"]
     assert correct.status == "graded" and correct.score == 2 and correct.max_score == 3 and not correct.flags
+    assert 0 < correct.kernel_seconds <= correct.seconds   # time in the sandbox is part of the whole
+    assert outcomes["demo-broken-json"].kernel_seconds == 0  # rejected before any kernel
     assert outcomes["demo-blank"].score == 0
     assert outcomes["demo-partly-wrong"].score == 0
     assert outcomes["demo-broken-json"].status == "rejected" and "JSON" in outcomes["demo-broken-json"].reason
