@@ -95,6 +95,12 @@ with the installed packages.
   that folder to train again. The grader never uses your checkpoints.
 - Optional full datasets (MNIST, FashionMNIST, CIFAR-10) are read from `DL_DATA_DIR`
   (default `./data`); see `helpers.data.torchvision_dataset`.
+- JupyterLab also shows nbgrader's staff tools (Formgrader, Course List, the Create
+  Assignment sidebar). You do not need them; to hide them in this environment run
+
+      jupyter labextension disable @jupyter/nbgrader:formgrader @jupyter/nbgrader:course-list @jupyter/nbgrader:create-assignment
+
+  and reload the page. Validate keeps working.
 """
 
 
