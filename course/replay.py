@@ -3,9 +3,11 @@
 A full autograde per wrong answer would cost a whole notebook run each. Instead the week's
 source notebook runs once in one kernel (under the grading budget); then, for each wrong
 answer, only its exercise's section is replayed: the answer cell with the wrong code and
-the cells after it up to the next exercise. nbgrader's own ``IgnorePattern`` and
-``determine_grade`` score the replayed test cells. Finally the correct answer and the
-section are replayed again, so the next wrong answer starts from a correct state.
+the cells after it up to the exercise's last test cell. nbgrader's own ``IgnorePattern`` and
+``determine_grade`` score the replayed test cells. Then the correct answer cell runs again,
+so the next wrong answer starts from correct definitions; after an exercise's last wrong
+answer its whole section (up to the next exercise) runs again, so later exercises start
+from a correct state.
 """
 from __future__ import annotations
 
@@ -155,17 +157,26 @@ def _replay(nb, workdir, config, wrong_answers, answers, report: ReplayReport) -
             answer = answers[answer_id]
             tests = {c.index: c.grade_id for c in tests_of(nb, answer_id)}
             section = _section(nb, answer.index)
-            for label, source in variants.items():
+            # A wrong answer runs only up to the exercise's last test cell: the experiments after
+            # it cannot change its score. They run again once, with the restored section.
+            last_test = max((i for i in section if i in tests), default=answer.index)
+            scored = [i for i in section if i <= last_test]
+            labels = list(variants)
+            for label in labels:
+                source = variants[label]
                 scores: dict[str, tuple[float, float]] = {}
                 note = ""
                 try:
-                    for index in section:
+                    for index in scored:
                         cell = runner.run(index, source if index == answer.index else None)
                         if index in tests:
                             scores[tests[index]] = runner.score(cell, index)
                     caught = any(s < m for s, m in scores.values())
-                    # Put the correct answer back for the next wrong answer.
-                    for index in section:
+                    # Put the correct answer back. Between two wrong answers of one exercise the
+                    # answer cell is enough (the next one reruns the section up to its last test); after
+                    # the last one the whole section runs again, so later exercises see what the
+                    # correct code computes.
+                    for index in section if label == labels[-1] else [answer.index]:
                         runner.run(index)
                 except DeadKernelError:
                     caught, note = True, "the kernel died (the submission would lose every later test)"

@@ -103,3 +103,44 @@ def test_replay_runner_restores_the_original_cell_after_a_wrong_one(tmp_path):
     assert "wrong answer" in wrong.outputs[0]["text"]
     assert "right answer" in again.outputs[0]["text"]
     assert nb.cells[0].source == "print('right answer')"
+
+
+def test_replay_leaves_later_exercises_a_correct_state_and_reruns_a_section_once_per_wrong_answer(tmp_path):
+    """Exercise 2's test reads a value that exercise 1's section computes from exercise 1's answer.
+
+    A "wrong" answer for exercise 2 that is in fact correct must keep its points: it would lose
+    them if exercise 1's wrong answers leaked into the state that exercise 2 starts from. The
+    section's cells up to its last test run once for the solution, once per wrong answer and
+    once to restore; an experiment after the last test runs only for the solution and the restore.
+    """
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course.replay import replay_week
+
+    def meta(**nbgrader):
+        return {"nbgrader": {"schema_version": 3, **nbgrader}}
+
+    nb = new_notebook(cells=[
+        new_code_cell("def double(v):\n    ### BEGIN SOLUTION\n    return 2 * v\n    ### END SOLUTION\n", metadata=meta(grade=False, solution=True, locked=False, grade_id="double")),
+        new_code_cell("open('section_runs.txt', 'a').write('x')\ny = double(2)\n", metadata=meta(grade=False, solution=False, locked=True, grade_id="use_double")),
+        new_code_cell("assert double(3) == 6\n", metadata=meta(grade=True, solution=False, locked=True, points=1, grade_id="test_double")),
+        new_code_cell("open('experiment_runs.txt', 'a').write('x')\n"),
+        new_code_cell("def inc(v):\n    ### BEGIN SOLUTION\n    return v + 1\n    ### END SOLUTION\n", metadata=meta(grade=False, solution=True, locked=False, grade_id="inc")),
+        new_code_cell("assert inc(y) == 5\n", metadata=meta(grade=True, solution=False, locked=True, points=1, grade_id="test_inc")),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    wrong = {
+        "double": {"triples": "def double(v):\n    return 3 * v\n", "squares": "def double(v):\n    return v * v + 2\n"},
+        "inc": {"correct after all": "def inc(v):\n    return 1 + v\n", "decrements": "def inc(v):\n    return v - 1\n"},
+    }
+    config = course_config.load(make_course(tmp_path / "c")).config
+    report = replay_week(nb, tmp_path, config, wrong)
+    caught = {(r.answer_id, r.label): r.caught for r in report.results}
+    assert caught == {
+        ("double", "triples"): True,
+        ("double", "squares"): True,
+        ("inc", "correct after all"): False,
+        ("inc", "decrements"): True,
+    }
+    assert (tmp_path / "section_runs.txt").read_text() == "x" * 4  # solution + 2 wrong + restore
+    assert (tmp_path / "experiment_runs.txt").read_text() == "x" * 2  # after the last test: solution + restore
