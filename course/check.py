@@ -5,7 +5,8 @@ For one week, in a temporary course directory with its own gradebook:
 ==================  =====================================================================
 check               passes when
 ==================  =====================================================================
-clean               source and release notebooks have no outputs, tags or attachments,
+clean               source and release notebooks have no outputs, tags, attachments or stray
+                    control characters (LaTeX escapes from non-raw strings),
                     unique grade_ids, locked test cells with points that end in an assertion
 release-in-sync     regenerating the release reproduces the committed ``release/<week>/``
 no-leaks            no solution line, hidden test or model answer appears in the release

@@ -5,6 +5,7 @@ Each rule returns human-readable problems; an empty list means the notebook is c
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 
 from nbformat import NotebookNode
@@ -12,6 +13,11 @@ from nbformat import NotebookNode
 from .notebooks import grade_cells
 
 __all__ = ["lint_notebook", "last_statement_problem"]
+
+# Control characters other than tab, newline and carriage return. They are almost always
+# LaTeX written in a non-raw Python string by a notebook generator: "\varepsilon" becomes a
+# vertical tab + "arepsilon", "\frac" a form feed, "\beta" a backspace, "\alpha" a bell.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def last_statement_problem(source: str) -> str | None:
@@ -46,6 +52,11 @@ def lint_notebook(nb: NotebookNode, name: str, release: bool = False) -> list[st
             problems.append(f"{where}: has cell tags {tags} (tags can make nbclient skip or tolerate a cell)")
         if cell.get("attachments"):
             problems.append(f"{where}: has attachments (put images next to the notebook instead)")
+        control = CONTROL_CHARACTER.search(cell.source)
+        if control:
+            context = cell.source[max(0, control.start() - 20): control.end() + 20]
+            problems.append(f"{where}: contains the control character {control.group()!r} in {context!r} "
+                            "(a backslash escape such as \\v or \\f in a non-raw string?)")
         meta = cell.get("metadata", {}).get("nbgrader")
         if meta is not None and meta.get("schema_version") != 3:
             problems.append(f"{where}: nbgrader schema_version {meta.get('schema_version')!r}, expected 3")

@@ -39,8 +39,10 @@ def test_each_rule_is_enforced():
     nb.cells[3].metadata["nbgrader"]["points"] = 0
     nb.cells[5].metadata["nbgrader"]["grade_id"] = "test_scale"  # duplicate id
     nb.cells[2].source = "def scale(x, factor):\n    return x * factor\n"  # no solution block
+    nb.cells[0].source += "\nwith probability $\varepsilon$"  # not a raw string: a vertical tab
     problems = "\n".join(lint_notebook(nb, "toy"))
-    for expected in ("has outputs", "skip-execution", "not locked", "0 points", "'test_scale' appears 2 times", "no '### BEGIN SOLUTION' block"):
+    for expected in ("has outputs", "skip-execution", "not locked", "0 points", "'test_scale' appears 2 times", "no '### BEGIN SOLUTION' block",
+                     "cell 0: contains the control character '\\x0b'"):
         assert expected in problems, expected
 
 
