@@ -3,8 +3,10 @@
 A full autograde per wrong answer would cost a whole notebook run each. Instead the week's
 source notebook runs once in one kernel (under the grading budget); then, for each wrong
 answer, only its exercise's section is replayed: the answer cell with the wrong code and
-the cells after it up to the exercise's last test cell. nbgrader's own ``IgnorePattern`` and
-``determine_grade`` score the replayed test cells. Then the correct answer cell runs again,
+the cells after it up to the exercise's last test cell, or up to the first test cell that
+takes points off (the answer is caught then, and what follows, often a training run and its
+test, cannot give the points back). nbgrader's own ``IgnorePattern`` and ``determine_grade``
+score the replayed test cells. Then the correct answer cell runs again,
 so the next wrong answer starts from correct definitions; after an exercise's last wrong
 answer its whole section (up to the next exercise) runs again, so later exercises start
 from a correct state.
@@ -170,7 +172,10 @@ def _replay(nb, workdir, config, wrong_answers, answers, report: ReplayReport) -
                     for index in scored:
                         cell = runner.run(index, source if index == answer.index else None)
                         if index in tests:
-                            scores[tests[index]] = runner.score(cell, index)
+                            score, max_score = runner.score(cell, index)
+                            scores[tests[index]] = (score, max_score)
+                            if score < max_score:
+                                break  # caught: later cells (often a training run) cannot undo it
                     caught = any(s < m for s, m in scores.values())
                     # Put the correct answer back. Between two wrong answers of one exercise the
                     # answer cell is enough (the next one reruns the section up to its last test); after

@@ -111,7 +111,8 @@ def test_replay_leaves_later_exercises_a_correct_state_and_reruns_a_section_once
     A "wrong" answer for exercise 2 that is in fact correct must keep its points: it would lose
     them if exercise 1's wrong answers leaked into the state that exercise 2 starts from. The
     section's cells up to its last test run once for the solution, once per wrong answer and
-    once to restore; an experiment after the last test runs only for the solution and the restore.
+    once to restore; a wrong answer that its first test catches skips the training cell before
+    the second test; an experiment after the last test runs only for the solution and the restore.
     """
     from nbformat.v4 import new_code_cell, new_notebook
 
@@ -124,13 +125,19 @@ def test_replay_leaves_later_exercises_a_correct_state_and_reruns_a_section_once
         new_code_cell("def double(v):\n    ### BEGIN SOLUTION\n    return 2 * v\n    ### END SOLUTION\n", metadata=meta(grade=False, solution=True, locked=False, grade_id="double")),
         new_code_cell("open('section_runs.txt', 'a').write('x')\ny = double(2)\n", metadata=meta(grade=False, solution=False, locked=True, grade_id="use_double")),
         new_code_cell("assert double(3) == 6\n", metadata=meta(grade=True, solution=False, locked=True, points=1, grade_id="test_double")),
+        new_code_cell("open('training_runs.txt', 'a').write('x')\nz = double(10)\n"),
+        new_code_cell("assert z == 20\n", metadata=meta(grade=True, solution=False, locked=True, points=1, grade_id="test_double_training")),
         new_code_cell("open('experiment_runs.txt', 'a').write('x')\n"),
         new_code_cell("def inc(v):\n    ### BEGIN SOLUTION\n    return v + 1\n    ### END SOLUTION\n", metadata=meta(grade=False, solution=True, locked=False, grade_id="inc")),
         new_code_cell("assert inc(y) == 5\n", metadata=meta(grade=True, solution=False, locked=True, points=1, grade_id="test_inc")),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     wrong = {
-        "double": {"triples": "def double(v):\n    return 3 * v\n", "squares": "def double(v):\n    return v * v + 2\n"},
+        "double": {
+            "triples": "def double(v):\n    return 3 * v\n",
+            "right for small v only": "def double(v):\n    return 2 * v if v < 5 else v\n",
+            "squares": "def double(v):\n    return v * v + 2\n",
+        },
         "inc": {"correct after all": "def inc(v):\n    return 1 + v\n", "decrements": "def inc(v):\n    return v - 1\n"},
     }
     config = course_config.load(make_course(tmp_path / "c")).config
@@ -138,9 +145,14 @@ def test_replay_leaves_later_exercises_a_correct_state_and_reruns_a_section_once
     caught = {(r.answer_id, r.label): r.caught for r in report.results}
     assert caught == {
         ("double", "triples"): True,
+        ("double", "right for small v only"): True,
         ("double", "squares"): True,
         ("inc", "correct after all"): False,
         ("inc", "decrements"): True,
     }
-    assert (tmp_path / "section_runs.txt").read_text() == "x" * 4  # solution + 2 wrong + restore
+    scores = {(r.answer_id, r.label): r.scores for r in report.results}
+    assert scores[("double", "right for small v only")] == {"test_double": (1.0, 1.0), "test_double_training": (0.0, 1.0)}
+    assert scores[("double", "triples")] == {"test_double": (0.0, 1.0)}  # stopped at the first test that took points
+    assert (tmp_path / "section_runs.txt").read_text() == "x" * 5  # solution + 3 wrong + restore
+    assert (tmp_path / "training_runs.txt").read_text() == "x" * 3  # solution + the one wrong answer its first test misses + restore
     assert (tmp_path / "experiment_runs.txt").read_text() == "x" * 2  # after the last test: solution + restore
